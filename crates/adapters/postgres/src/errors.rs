@@ -13,6 +13,8 @@ pub enum PostgresError {
     InvalidUrl(#[source] tokio_postgres::Error),
     #[error("invalid PostgreSQL settings: {0}")]
     InvalidSettings(&'static str),
+    #[error("TLS set-up failed: {0}")]
+    Tls(String),
     #[error("could not build the connection pool")]
     Pool(#[source] deadpool_postgres::BuildError),
     /// PostgreSQL could not be reached in time; retrying later may work.

@@ -21,6 +21,7 @@ mod rows;
 mod settings;
 mod sql;
 mod store;
+mod tls;
 mod votes;
 
 pub use environments::{EnvironmentEntry, PostgresAdmin};

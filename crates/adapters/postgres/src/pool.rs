@@ -4,9 +4,11 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use poll_ports::StoreError;
 use tokio_postgres::NoTls;
+use tokio_postgres::config::SslMode;
 
 use crate::errors::{self, PostgresError};
 use crate::settings::PostgresSettings;
+use crate::tls;
 
 /// Figures of the connection pool, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,13 +64,15 @@ impl Db {
         }
         config.options(options.trim());
 
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Verified,
-            },
-        );
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Verified,
+        };
+        let manager = if config.get_ssl_mode() == SslMode::Disable {
+            Manager::from_config(config, NoTls, manager_config)
+        } else {
+            let tls = tls::connector(settings.ca_file.as_deref())?;
+            Manager::from_config(config, tls, manager_config)
+        };
         let pool = Pool::builder(manager)
             .max_size(settings.pool_max_size)
             .runtime(Runtime::Tokio1)

@@ -27,6 +27,12 @@ pub struct PostgresSettings {
     /// The server-side `statement_timeout` of every connection, in milliseconds. Default 5000.
     #[serde(default = "defaults::statement_timeout_ms")]
     pub statement_timeout_ms: u64,
+    /// A PEM file of the certificate authorities to trust for TLS (e.g. Amazon RDS's bundle).
+    /// Without it the public web roots are trusted. TLS follows the URL's `sslmode`:
+    /// `disable` is plain text, `prefer` (the default) uses TLS when the server offers it,
+    /// `require` refuses a server without it; certificates are always verified.
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 mod defaults {
@@ -53,6 +59,7 @@ impl PostgresSettings {
             connect_timeout_ms: defaults::connect_timeout_ms(),
             acquire_timeout_ms: defaults::acquire_timeout_ms(),
             statement_timeout_ms: defaults::statement_timeout_ms(),
+            ca_file: None,
         }
     }
 
@@ -84,6 +91,7 @@ impl fmt::Debug for PostgresSettings {
             .field("connect_timeout_ms", &self.connect_timeout_ms)
             .field("acquire_timeout_ms", &self.acquire_timeout_ms)
             .field("statement_timeout_ms", &self.statement_timeout_ms)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }

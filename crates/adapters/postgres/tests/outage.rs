@@ -10,8 +10,6 @@
     reason = "test helpers: a failed expectation is the test failing"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use poll_domain::{ChoiceList, ChoiceText, Environment, NewQuestion, PubDate, QuestionText};
@@ -19,61 +17,12 @@ use poll_ports::{PollStore, StoreError, VoteRequest};
 use poll_postgres::{PostgresSettings, PostgresStore};
 use time::macros::datetime;
 
+#[path = "support/private_services.rs"]
+mod private_services;
+
+use private_services::Services;
+
 const BUDGET: Duration = Duration::from_secs(2);
-
-/// A private PostgreSQL (and Redis) started by `ci/services.sh`, stopped on drop.
-struct Services {
-    script: PathBuf,
-    state: PathBuf,
-}
-
-impl Services {
-    fn up() -> (Self, String) {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../ci/services.sh");
-        // Beside the shared servers' state when there is one (it is known to be reachable by
-        // the `postgres` user), else under Cargo's tmp dir; never the shared servers' own.
-        let state = match std::env::var_os("POLL_SERVICES_DIR") {
-            Some(shared) if !shared.is_empty() => Path::new(&shared).join("outage"),
-            _ => Path::new(env!("CARGO_TARGET_TMPDIR")).join("outage-services"),
-        };
-        let services = Self { script, state };
-        let env_file = services.run("up");
-        let env =
-            std::fs::read_to_string(env_file.trim()).expect("services.sh up printed its env file");
-        let url = env
-            .lines()
-            .find_map(|line| line.strip_prefix("export POLL__DATABASE__URL="))
-            .expect("the env file exports POLL__DATABASE__URL")
-            .trim_matches(['"', '\''])
-            .to_owned();
-        (services, url)
-    }
-
-    fn run(&self, command: &str) -> String {
-        let output = Command::new("bash")
-            .arg(&self.script)
-            .arg(command)
-            .env("POLL_SERVICES_DIR", &self.state)
-            .output()
-            .expect("run ci/services.sh");
-        assert!(
-            output.status.success(),
-            "ci/services.sh {command} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("utf-8 output")
-    }
-}
-
-impl Drop for Services {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(&self.script)
-            .arg("down")
-            .env("POLL_SERVICES_DIR", &self.state)
-            .output();
-    }
-}
 
 fn vote_request(detail: &poll_domain::QuestionDetail) -> VoteRequest {
     VoteRequest {
@@ -108,7 +57,7 @@ async fn assert_unavailable_quickly<T: std::fmt::Debug>(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_outage_gives_unavailable_within_two_seconds_and_the_store_recovers() {
-    let (services, url) = Services::up();
+    let (services, url) = Services::up("outage");
     // The service's defaults: this is the budget the HTTP layer relies on.
     let settings = PostgresSettings::new(url);
     let env = Environment::new(&format!("outage/{}", uuid::Uuid::new_v4())).expect("name");
