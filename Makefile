@@ -1,0 +1,73 @@
+# poll-api — developer entry points. Every target is a thin call into cargo or ci/ scripts,
+# so CI (Jenkins, GitHub Actions) and developers run exactly the same steps.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+BIND ?= 127.0.0.1:8080
+# Development servers live here; tests use their own, so `make test` never touches dev data.
+DEV_SERVICES := .local/services
+TEST_SERVICES := .local/test-services
+BASE_URL ?=
+PACT_DIR ?= contracts/pacts
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ## start local PostgreSQL + Redis, migrate, and serve on $(BIND)
+	@env_file=$$(POLL_SERVICES_DIR=$(DEV_SERVICES) bash ci/services.sh up); source "$$env_file"; \
+	  cargo build -q -p poll-server --bin poll-api; \
+	  ./target/debug/poll-api migrate; \
+	  echo "poll-api serving on http://$(BIND)/ (Ctrl-C stops it; 'make stop' stops the databases)"; \
+	  exec ./target/debug/poll-api serve --bind $(BIND) --store postgres
+
+.PHONY: run-memory
+run-memory: ## serve on $(BIND) with the in-memory store (no database needed)
+	cargo run -p poll-server --bin poll-api -- serve --bind $(BIND) --store memory
+
+.PHONY: stop
+stop: ## stop the local PostgreSQL and Redis started by `make run`
+	POLL_SERVICES_DIR=$(DEV_SERVICES) bash ci/services.sh down
+
+.PHONY: test
+test: ## the whole suite: unit, use-case, adapters on real servers, HTTP black-box, contracts, scripts
+	bash ci/test.sh
+
+.PHONY: lint
+lint: ## rustfmt check and clippy -D warnings
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+.PHONY: fmt
+fmt: ## format the code
+	cargo fmt --all
+
+.PHONY: services-up services-down services-status
+services-up: ## start the dev PostgreSQL + Redis; prints the env file to source
+	@POLL_SERVICES_DIR=$(DEV_SERVICES) bash ci/services.sh up
+services-down: ## stop the dev PostgreSQL + Redis
+	POLL_SERVICES_DIR=$(DEV_SERVICES) bash ci/services.sh down
+services-status: ## are the dev servers running, and where
+	@POLL_SERVICES_DIR=$(DEV_SERVICES) bash ci/services.sh status
+
+.PHONY: quality coverage lint-infra test-ci
+quality: ## the quality gate: fmt, clippy, file size, coverage, linters, cargo-deny, IaC
+	bash ci/quality-gate.sh
+coverage: ## line coverage only (threshold COVERAGE_MIN)
+	bash ci/quality-gate.sh --only coverage
+lint-infra: ## shellcheck, hadolint, actionlint, compose, cargo-deny, CloudFormation
+	bash ci/quality-gate.sh --only shellcheck,hadolint,actionlint,compose,deny,aws
+test-ci: ## tests of the ci/ scripts only
+	bash ci/tests/run.sh
+
+.PHONY: version image image-push sonar
+version: ## the image version of HEAD
+	@bash ci/version.sh
+image: ## build the container image (needs a Docker engine)
+	bash ci/image.sh
+image-push: ## build and push the image to $$ECR_REGISTRY
+	bash ci/image.sh --push
+sonar: ## publish the reports to Sonar (only with SONAR_TOKEN)
+	bash ci/sonar.sh
