@@ -33,10 +33,19 @@ impl Environment {
             return Err(EnvironmentError::Empty);
         }
         if name.len() > Self::MAX_NAME_LEN {
-            return Err(EnvironmentError::TooLong { max: Self::MAX_NAME_LEN });
+            return Err(EnvironmentError::TooLong {
+                max: Self::MAX_NAME_LEN,
+            });
         }
-        let identifier = format!("env_{}_{:016x}", slug(name, Self::SLUG_LEN), fnv1a64(name.as_bytes()));
-        Ok(Self { name: name.to_owned(), identifier })
+        let identifier = format!(
+            "env_{}_{:016x}",
+            slug(name, Self::SLUG_LEN),
+            fnv1a64(name.as_bytes())
+        );
+        Ok(Self {
+            name: name.to_owned(),
+            identifier,
+        })
     }
 
     /// The name as given.
@@ -80,7 +89,9 @@ fn slug(name: &str, max: usize) -> String {
 
 /// FNV-1a, 64 bits: stable across releases and platforms, unlike `std`'s hasher.
 fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -92,7 +103,11 @@ mod tests {
     #[test]
     fn branch_names_become_readable_schemas() {
         let env = Environment::new("feature/Add votes!").expect("valid");
-        assert!(env.schema().starts_with("env_feature_add_votes_"), "{}", env.schema());
+        assert!(
+            env.schema().starts_with("env_feature_add_votes_"),
+            "{}",
+            env.schema()
+        );
         assert_eq!(env.key_prefix(), format!("poll:{}:", env.schema()));
     }
 
@@ -107,9 +122,20 @@ mod tests {
 
     #[test]
     fn hostile_names_are_safe() {
-        for name in ["'; DROP SCHEMA public; --", "\"quoted\"", "ünïcødé/🚀", &"x".repeat(200), "___", "-"] {
+        for name in [
+            "'; DROP SCHEMA public; --",
+            "\"quoted\"",
+            "ünïcødé/🚀",
+            &"x".repeat(200),
+            "___",
+            "-",
+        ] {
             let env = Environment::new(name).expect("valid");
-            assert!(env.schema().bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+            assert!(
+                env.schema()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            );
             assert!(env.schema().len() <= 63);
         }
     }
@@ -123,7 +149,10 @@ mod tests {
     #[test]
     fn mapping_is_stable_across_releases() {
         // Changing the mapping would orphan every deployed environment's data.
-        assert_eq!(Environment::new("uat").expect("valid").schema(), "env_uat_4c8195193df42915");
+        assert_eq!(
+            Environment::new("uat").expect("valid").schema(),
+            "env_uat_4c8195193df42915"
+        );
     }
 
     proptest! {

@@ -123,30 +123,38 @@ impl Breaker {
 
     fn report(&self, kind: Kind, success: bool, now: Instant) {
         let mut state = self.lock();
-        match (kind, *state, success) {
-            (Kind::Normal, State::Closed { .. }, true) => *state = State::Closed { failures: 0 },
-            (Kind::Normal, State::Closed { failures }, false) => {
-                let failures = failures.saturating_add(1);
-                if failures >= self.threshold {
-                    *state = State::Open { since: now };
-                    self.opened.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(failures, cooldown = ?self.cooldown, "Redis circuit breaker open: cache calls short-circuited");
-                } else {
-                    *state = State::Closed { failures };
-                }
-            }
-            (Kind::Probe, State::HalfOpen, true) => {
-                *state = State::Closed { failures: 0 };
-                tracing::info!("Redis circuit breaker closed: Redis answers again");
-            }
-            (Kind::Probe, State::HalfOpen, false) => {
-                *state = State::Open { since: now };
-                self.opened.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(cooldown = ?self.cooldown, "Redis circuit breaker probe failed: open again");
-            }
+        *state = match (kind, *state) {
+            (Kind::Normal, State::Closed { failures }) => self.after_call(failures, success, now),
+            (Kind::Probe, State::HalfOpen) => self.after_probe(success, now),
             // A late report of a call admitted before the state changed says nothing new.
-            _ => {}
+            _ => return,
+        };
+    }
+
+    /// The state after an ordinary call while closed: a success clears the failure count,
+    /// the threshold-th failure in a row opens the breaker.
+    fn after_call(&self, failures: u32, success: bool, now: Instant) -> State {
+        if success {
+            return State::Closed { failures: 0 };
         }
+        let failures = failures.saturating_add(1);
+        if failures < self.threshold {
+            return State::Closed { failures };
+        }
+        self.opened.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(failures, cooldown = ?self.cooldown, "Redis circuit breaker open: cache calls short-circuited");
+        State::Open { since: now }
+    }
+
+    /// The state after the half-open probe: closed when Redis answered, open again otherwise.
+    fn after_probe(&self, success: bool, now: Instant) -> State {
+        if success {
+            tracing::info!("Redis circuit breaker closed: Redis answers again");
+            return State::Closed { failures: 0 };
+        }
+        self.opened.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(cooldown = ?self.cooldown, "Redis circuit breaker probe failed: open again");
+        State::Open { since: now }
     }
 }
 
