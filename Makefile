@@ -71,3 +71,8 @@ image-push: ## build and push the image to $$ECR_REGISTRY
 	bash ci/image.sh --push
 sonar: ## publish the reports to Sonar (only with SONAR_TOKEN)
 	bash ci/sonar.sh
+
+.PHONY: contract-verify
+contract-verify: ## verify a running environment against the pacts: BASE_URL=URL [PACT_DIR=DIR] (reads POLL__DATABASE__URL, POLL__ENVIRONMENT)
+	@[[ -n "$(BASE_URL)" ]] || { echo "usage: make contract-verify BASE_URL=URL [PACT_DIR=DIR]" >&2; exit 2; }
+	PACT_DIR="$(PACT_DIR)" cargo run --locked -q -p poll-contract-verify -- "$(BASE_URL)"
