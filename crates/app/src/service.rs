@@ -187,20 +187,32 @@ where
     ///
     /// Every write bumps the version in the same transaction, so a copy whose version equals
     /// the one read here holds exactly the committed state: stale entries are never served.
+    ///
+    /// A cache that just failed is not asked to store the copy: a read pays at most one cache
+    /// timeout when Redis hangs.
     async fn current_detail(&self, id: QuestionId) -> Result<QuestionDetail, AppError> {
-        match self.cache.get(id).await {
+        let cache_answered = match self.cache.get(id).await {
             Ok(Some(cached)) => {
                 if self.store.question_version(id).await? == cached.version {
                     self.stats.cache.hit();
                     return Ok(cached);
                 }
                 self.stats.cache.stale();
+                true
             }
-            Ok(None) => self.stats.cache.miss(),
-            Err(_) => self.stats.cache.error(),
-        }
+            Ok(None) => {
+                self.stats.cache.miss();
+                true
+            }
+            Err(_) => {
+                self.stats.cache.error();
+                false
+            }
+        };
         let detail = self.store.get_question(id).await?;
-        self.fill_cache(&detail).await;
+        if cache_answered {
+            self.fill_cache(&detail).await;
+        }
         Ok(detail)
     }
 
