@@ -76,3 +76,13 @@ sonar: ## publish the reports to Sonar (only with SONAR_TOKEN)
 contract-verify: ## verify a running environment against the pacts: BASE_URL=URL [PACT_DIR=DIR] (reads POLL__DATABASE__URL, POLL__ENVIRONMENT)
 	@[[ -n "$(BASE_URL)" ]] || { echo "usage: make contract-verify BASE_URL=URL [PACT_DIR=DIR]" >&2; exit 2; }
 	PACT_DIR="$(PACT_DIR)" cargo run --locked -q -p poll-contract-verify -- "$(BASE_URL)"
+
+.PHONY: pipeline-rehearsal pipeline-test lint-iac dora
+pipeline-rehearsal: ## the whole delivery path rehearsed on this machine (local target)
+	bash ci/rehearsal.sh
+pipeline-test: ## the pipeline scripts' own fast tests (rules, DORA, local and aws targets)
+	bash ci/tests/run.sh pipeline_rules pipeline_dora pipeline_local pipeline_aws
+lint-iac: ## cfn-lint + checkov on deploy/aws, offline
+	bash ci/lint-iac.sh
+dora: ## DORA's four keys from the deployment records and git
+	bash ci/dora

@@ -17,7 +17,9 @@ Runs the whole suite:
      servers, HTTP black-box on the PostgreSQL store, contracts), then the
      HTTP black-box suite once more on the memory store;
   3. cargo test --workspace --doc (doc tests: nextest does not run them);
-  4. ci/tests/run.sh (tests of the ci/ scripts).
+  4. ci/tests/run.sh (tests of the ci/ scripts);
+  5. ci/rehearsal.sh (branch -> UAT -> staging -> production -> rollback, in a
+     throw-away clone of HEAD, with one release build).
 The test servers are stopped at the end unless they were running before or
 --keep-services is given.
 
@@ -71,3 +73,6 @@ cargo test --workspace --doc
 
 log "tests of the ci/ scripts"
 bash ci/tests/run.sh
+
+log "the delivery pipeline, rehearsed end to end on the local target"
+bash ci/rehearsal.sh
