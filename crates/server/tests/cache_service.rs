@@ -11,7 +11,8 @@
 //!   whatever stale entry sits in Redis;
 //! - Redis killed, hung or flushed under load fails no request and slows none beyond the cache
 //!   timeout; `/health/ready` says `degraded` meanwhile and `ready` again after recovery;
-//! - without the cache (`serve --no-cache`, or no `redis.url`) readiness says `disabled`.
+//! - without the cache (`serve --no-cache`, or no `redis.url`) readiness says `disabled`;
+//! - a TLS-only Redis (`rediss://`) is used when its certificate is trusted, refused otherwise.
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,
@@ -35,5 +36,9 @@ mod load;
 mod outage;
 #[path = "cache_service/private_redis.rs"]
 mod private_redis;
+#[path = "cache_service/served.rs"]
+mod served;
 #[path = "cache_service/stale.rs"]
 mod stale;
+#[path = "cache_service/tls.rs"]
+mod tls;

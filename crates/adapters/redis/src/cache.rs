@@ -7,6 +7,7 @@ use deadpool_redis::redis::{self, Script};
 use deadpool_redis::{Connection, Manager, Pool, Runtime};
 use poll_domain::{Environment, QuestionDetail, QuestionId};
 use poll_ports::{CacheError, DetailCache};
+use tracing::Instrument as _;
 
 use crate::breaker::Breaker;
 use crate::codec::DecodeError;
@@ -41,6 +42,9 @@ impl RedisCache {
             return Err(RedisError::InvalidSettings(reason));
         }
         let timeout = settings.command_timeout();
+        // `rediss://` needs rustls' process-wide crypto provider; ring is the workspace's one.
+        // Installing fails only when one is installed already, which is as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let manager = Manager::new(settings.url.as_str()).map_err(|_| RedisError::InvalidUrl)?;
         let pool = Pool::builder(manager)
             .max_size(settings.pool_max_size)
@@ -79,8 +83,36 @@ impl RedisCache {
         keys::question_key(&self.prefix, id)
     }
 
-    /// Runs one operation on a pooled connection, through the breaker, within the timeout.
-    async fn call<T, F, Fut>(&self, op: F) -> Result<T, CallError>
+    /// Runs one operation on a pooled connection, through the breaker, within the timeout, in a
+    /// span named by the command (`db.system.name = redis`; keys and values are not recorded).
+    async fn call<T, F, Fut>(&self, command: &'static str, op: F) -> Result<T, CallError>
+    where
+        F: FnOnce(Connection) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let span = tracing::info_span!(
+            "redis",
+            otel.name = command,
+            otel.kind = "client",
+            db.system.name = "redis",
+            db.operation.name = command,
+            redis.short_circuited = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+        );
+        let result = self.call_unobserved(op).instrument(span.clone()).await;
+        match &result {
+            Err(CallError::CircuitOpen) => {
+                span.record("redis.short_circuited", true);
+            }
+            Err(_) => {
+                span.record("otel.status_code", "error");
+            }
+            Ok(_) => {}
+        }
+        result
+    }
+
+    async fn call_unobserved<T, F, Fut>(&self, op: F) -> Result<T, CallError>
     where
         F: FnOnce(Connection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
@@ -133,7 +165,7 @@ impl DetailCache for RedisCache {
     async fn get(&self, id: QuestionId) -> Result<Option<QuestionDetail>, CacheError> {
         let key = self.key(id);
         let raw: Option<Vec<u8>> = self
-            .call(|mut conn| async move {
+            .call("HGET", |mut conn| async move {
                 redis::cmd("HGET")
                     .arg(&key)
                     .arg("d")
@@ -167,7 +199,9 @@ impl DetailCache for RedisCache {
         invocation.arg(detail.version).arg(data).arg(self.ttl_secs);
         let invocation = &invocation;
         let written: i64 = self
-            .call(|mut conn| async move { invocation.invoke_async(&mut conn).await })
+            .call("EVALSHA", |mut conn| async move {
+                invocation.invoke_async(&mut conn).await
+            })
             .await
             .map_err(unavailable)?;
         if written == 0 {
@@ -179,9 +213,9 @@ impl DetailCache for RedisCache {
     async fn remove(&self, id: QuestionId) -> Result<(), CacheError> {
         let key = self.key(id);
         let _: i64 = self
-            .call(
-                |mut conn| async move { redis::cmd("DEL").arg(&key).query_async(&mut conn).await },
-            )
+            .call("DEL", |mut conn| async move {
+                redis::cmd("DEL").arg(&key).query_async(&mut conn).await
+            })
             .await
             .map_err(unavailable)?;
         Ok(())
@@ -189,7 +223,9 @@ impl DetailCache for RedisCache {
 
     async fn ping(&self) -> Result<bool, CacheError> {
         let reply: String = self
-            .call(|mut conn| async move { redis::cmd("PING").query_async(&mut conn).await })
+            .call("PING", |mut conn| async move {
+                redis::cmd("PING").query_async(&mut conn).await
+            })
             .await
             .map_err(unavailable)?;
         if reply == "PONG" {
