@@ -16,8 +16,9 @@ help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 .PHONY: run
-run: ## start local PostgreSQL + Redis, migrate, and serve on $(BIND)
-	@env_file=$$(POLL_SERVICES_DIR=$(DEV_SERVICES) bash ci/services.sh up); source "$$env_file"; \
+run: ## migrate and serve on $(BIND); starts local PostgreSQL + Redis unless POLL__DATABASE__URL is set
+	@if [[ -z "$${POLL__DATABASE__URL:-}" ]]; then \
+	  env_file=$$(POLL_SERVICES_DIR=$(DEV_SERVICES) bash ci/services.sh up); source "$$env_file"; fi; \
 	  cargo build -q -p poll-server --bin poll-api; \
 	  ./target/debug/poll-api migrate; \
 	  echo "poll-api serving on http://$(BIND)/ (Ctrl-C stops it; 'make stop' stops the databases)"; \
@@ -86,3 +87,7 @@ lint-iac: ## cfn-lint + checkov on deploy/aws, offline
 	bash ci/lint-iac.sh
 dora: ## DORA's four keys from the deployment records and git
 	bash ci/dora
+
+.PHONY: bench
+bench: ## telemetry overhead, cache value, votes throughput (ratios, release builds) -> docs/benchmarks.md
+	bash crates/bench/run.sh
