@@ -194,9 +194,17 @@ async fn an_unknown_provider_state_fails_with_a_clear_message() {
     // clean data and passes.
     assert_eq!(report.interactions, 3);
     assert_eq!(report.failed.len(), 2, "{:?}", report.failed);
-    assert!(!report.failed.iter().any(|d| d.contains("after the failed ones")));
+    assert!(
+        !report
+            .failed
+            .iter()
+            .any(|d| d.contains("after the failed ones"))
+    );
     let failure = report.state_failures.join("\n");
-    assert!(failure.contains("already voted"), "the store's refusal is named: {failure}");
+    assert!(
+        failure.contains("already voted"),
+        "the store's refusal is named: {failure}"
+    );
     assert!(failure.contains("unknown provider state"), "{failure}");
     assert!(failure.contains("the moon is made of cheese"), "{failure}");
     assert!(

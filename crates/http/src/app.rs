@@ -11,7 +11,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
 use crate::extract::BODY_LIMIT;
-use crate::middleware::{assign_request_id, require_bearer_token};
+use crate::middleware::{observe_request, require_bearer_token};
 use crate::problem::ApiError;
 use crate::routes;
 use crate::state::HttpState;
@@ -64,7 +64,7 @@ pub fn app(
         .configure(routes::configure)
         .default_service(web::to(routes::not_found))
         .wrap(from_fn(require_bearer_token))
-        .wrap(from_fn(assign_request_id))
+        .wrap(from_fn(observe_request))
 }
 
 /// Starts serving on `listener`. The returned server runs when awaited (or spawned); it does not
@@ -79,6 +79,37 @@ pub fn serve(
     let server = HttpServer::new(move || app(state.clone()))
         .workers(options.workers.max(1))
         .shutdown_timeout(shutdown_secs)
+        .disable_signals()
+        .listen(listener)?
+        .run();
+    Ok(server)
+}
+
+/// Only `/metrics`, for a listener of its own (`metrics.bind`): scrapes then never queue behind
+/// API requests, and the port can stay private to the scraper.
+pub fn metrics_app(
+    state: web::Data<HttpState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .route("/metrics", web::get().to(crate::handlers::ops::metrics))
+        .default_service(web::to(routes::not_found))
+}
+
+/// Starts serving `/metrics` alone on `listener`, with one worker; stop it like [`serve`]'s.
+pub fn serve_metrics(listener: TcpListener, state: HttpState) -> std::io::Result<Server> {
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || metrics_app(state.clone()))
+        .workers(1)
+        .shutdown_timeout(1)
         .disable_signals()
         .listen(listener)?
         .run();

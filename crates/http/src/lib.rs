@@ -11,6 +11,7 @@ mod body;
 pub mod dto;
 mod extract;
 pub mod handlers;
+pub mod metrics;
 pub mod middleware;
 mod openapi;
 pub mod problem;
@@ -18,8 +19,9 @@ mod query;
 pub mod routes;
 mod state;
 
-pub use app::{ServeOptions, app, serve};
+pub use app::{ServeOptions, app, metrics_app, serve, serve_metrics};
 pub use extract::BODY_LIMIT;
+pub use metrics::Metrics;
 pub use openapi::openapi;
 pub use problem::{ApiError, FieldError, PROBLEM_JSON, Problem};
 pub use state::{AuthConfig, BuildInfo, HttpState, Service};

@@ -49,6 +49,7 @@ it out; in a PATCH it is refused (a field cannot be cleared).";
         ops::ready,
         ops::version,
         ops::openapi_json,
+        ops::metrics,
     ),
     components(schemas(
         Problem,
@@ -74,7 +75,7 @@ it out; in a PATCH it is refused (a field cannot be cleared).";
         (name = "questions", description = "Questions and their publication dates."),
         (name = "choices", description = "The choices of a question."),
         (name = "votes", description = "Votes and results."),
-        (name = "operations", description = "Health, version and this document; never behind auth."),
+        (name = "operations", description = "Health, version, metrics and this document; never behind auth."),
     )
 )]
 struct ApiDoc;

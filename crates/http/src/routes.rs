@@ -90,7 +90,21 @@ pub static ENDPOINTS: &[Endpoint] = &[
         path: "/openapi.json",
         handler: |r| r.to(ops::openapi_json),
     },
+    Endpoint {
+        method: Method::GET,
+        path: "/metrics",
+        handler: |r| r.to(ops::metrics),
+    },
 ];
+
+/// The canonical path template of a pattern actix matched (`/polls/questions/{id}` is served
+/// for `/polls/questions/{id}/`), or `None` for a pattern not in the table.
+pub fn template(pattern: &str) -> Option<&'static str> {
+    ENDPOINTS
+        .iter()
+        .map(|e| e.path)
+        .find(|path| *path == pattern || path.strip_suffix('/') == Some(pattern))
+}
 
 /// The patterns a canonical path is served at: `/polls/...` with and without its trailing slash.
 pub fn patterns(path: &'static str) -> Vec<&'static str> {
@@ -148,6 +162,20 @@ mod tests {
             ["/polls/questions/{id}/", "/polls/questions/{id}"]
         );
         assert_eq!(patterns("/health/live"), ["/health/live"]);
+    }
+
+    #[test]
+    fn patterns_map_to_their_canonical_template() {
+        assert_eq!(
+            template("/polls/questions/{id}"),
+            Some("/polls/questions/{id}/")
+        );
+        assert_eq!(
+            template("/polls/questions/{id}/votes/"),
+            Some("/polls/questions/{id}/votes/")
+        );
+        assert_eq!(template("/metrics"), Some("/metrics"));
+        assert_eq!(template("/polls/questions/7/"), None);
     }
 
     #[test]

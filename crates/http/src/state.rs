@@ -9,6 +9,8 @@ use poll_ports::{Clock, DetailCache, PollStore};
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
+use crate::metrics::Metrics;
+
 /// The use cases over type-erased ports: the binary picks the adapters at run time.
 pub type Service = PollService<dyn PollStore, dyn DetailCache, dyn Clock>;
 
@@ -20,6 +22,9 @@ pub struct HttpState {
     pub build: BuildInfo,
     /// The longest `/health/ready` waits for its probes before calling the database down.
     pub readiness_timeout: Duration,
+    /// The metrics the middleware records and `/metrics` renders; `None` turns both off (to
+    /// measure what they cost).
+    pub metrics: Option<Metrics>,
 }
 
 impl HttpState {
@@ -32,7 +37,15 @@ impl HttpState {
             auth,
             build,
             readiness_timeout: Self::DEFAULT_READINESS_TIMEOUT,
+            metrics: None,
         }
+    }
+
+    /// The same state, recording into and serving `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 }
 
@@ -42,6 +55,7 @@ impl fmt::Debug for HttpState {
             .field("auth", &self.auth)
             .field("build", &self.build)
             .field("readiness_timeout", &self.readiness_timeout)
+            .field("metrics", &self.metrics.is_some())
             .finish_non_exhaustive()
     }
 }

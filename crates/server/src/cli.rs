@@ -11,7 +11,7 @@ use poll_redis::RedisCache;
 use crate::error::ServerError;
 use crate::settings::{Settings, StoreKind};
 use crate::startup::{Application, shutdown_signal};
-use crate::telemetry;
+use crate::telemetry::{self, Telemetry};
 
 /// The poll API service.
 #[derive(Debug, Parser)]
@@ -116,14 +116,23 @@ async fn serve(args: ServeArgs) -> Result<(), ServerError> {
         };
         overrides.push(("POLL__STORE", name.to_owned()));
     }
-    let mut settings = load(&overrides)?;
+    let mut settings = Settings::load(&overrides)?;
+    let build = crate::build_info(settings.environment()?.name());
+    let telemetry = Telemetry::init(&settings.log, &build)?;
     if args.no_cache {
         settings.redis = None;
     }
-    if args.migrate && settings.store == StoreKind::Postgres {
-        migrate_with(&settings).await?;
+    let outcome = serve_until_stopped(&settings, args.migrate).await;
+    // The server has stopped: export the spans still queued (blocking, so off the workers).
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    outcome
+}
+
+async fn serve_until_stopped(settings: &Settings, migrate: bool) -> Result<(), ServerError> {
+    if migrate && settings.store == StoreKind::Postgres {
+        migrate_with(settings).await?;
     }
-    Application::build(&settings)?
+    Application::build(settings)?
         .run_until_stopped(shutdown_signal())
         .await
 }

@@ -20,4 +20,6 @@ pub enum ServerError {
     Postgres(#[from] poll_postgres::PostgresError),
     #[error("redis")]
     Redis(#[from] poll_redis::RedisError),
+    #[error("metrics")]
+    Metrics(#[from] prometheus::Error),
 }

@@ -7,11 +7,13 @@
 mod build_info;
 pub mod cli;
 mod error;
+mod metrics;
 pub mod settings;
 mod startup;
 pub mod telemetry;
 
 pub use build_info::build_info;
 pub use error::ServerError;
-pub use settings::{LogFormat, Secret, Settings, StoreKind};
+pub use settings::{LogFormat, MetricsSettings, Secret, Settings, StoreKind};
 pub use startup::{Application, shutdown_signal};
+pub use telemetry::Telemetry;

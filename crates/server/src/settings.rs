@@ -112,6 +112,42 @@ pub struct LogSettings {
     pub level: String,
 }
 
+/// `/metrics`: on the API's listener always (the contract lists it), and on a listener of its
+/// own too when `bind` is set (a port private to the scraper, where scrapes never queue behind
+/// API requests). `enabled = false` turns the HTTP metrics and `/metrics` off: only to measure
+/// what they cost.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricsSettings {
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// `host:port` of the metrics-only listener; unset or empty = none.
+    #[serde(default)]
+    pub bind: Option<String>,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            bind: None,
+        }
+    }
+}
+
+impl MetricsSettings {
+    /// The metrics-only listener's address, when one is configured.
+    pub fn bind(&self) -> Option<&str> {
+        self.bind
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+    }
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
 /// Everything the service is configured with.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
@@ -129,6 +165,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub app: AppSection,
     pub log: LogSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
 }
 
 impl Settings {

@@ -3,7 +3,7 @@
 use poll_domain::{Choice, ChoiceId, ChoiceText, MAX_CHOICES, QuestionId};
 use poll_ports::StoreError;
 
-use crate::errors::{corrupt, from_db};
+use crate::errors::corrupt;
 use crate::pool::Db;
 use crate::rows;
 use crate::sql;
@@ -27,7 +27,7 @@ pub(crate) async fn add(
     text: &ChoiceText,
 ) -> Result<Choice, StoreError> {
     let mut client = db.conn().await?;
-    let tx = client.transaction().await.map_err(from_db)?;
+    let tx = sql::begin(&mut client).await?;
     let id = question.get();
     if sql::query_opt(&tx, LOCK_QUESTION, &[&id]).await?.is_none() {
         return Err(StoreError::QuestionNotFound);
@@ -41,7 +41,7 @@ pub(crate) async fn add(
     }
     let choice = rows::choice(&sql::query_one(&tx, INSERT, &[&id, &text.as_str()]).await?)?;
     sql::execute(&tx, BUMP_VERSION, &[&id]).await?;
-    tx.commit().await.map_err(from_db)?;
+    sql::commit(tx).await?;
     Ok(choice)
 }
 

@@ -5,6 +5,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use poll_ports::StoreError;
 use tokio_postgres::NoTls;
 use tokio_postgres::config::SslMode;
+use tracing::Instrument as _;
 
 use crate::errors::{self, PostgresError};
 use crate::settings::PostgresSettings;
@@ -89,7 +90,14 @@ impl Db {
 
     /// A connection, within the acquire timeout in all, or `Unavailable`.
     pub(crate) async fn conn(&self) -> Result<Object, StoreError> {
-        match tokio::time::timeout(self.acquire_timeout, self.pool.get()).await {
+        let acquire = tokio::time::timeout(self.acquire_timeout, self.pool.get()).instrument(
+            tracing::info_span!(
+                "db.pool.acquire",
+                otel.name = "acquire connection",
+                db.system.name = "postgresql",
+            ),
+        );
+        match acquire.await {
             Ok(Ok(client)) => Ok(client),
             Ok(Err(error)) => Err(errors::from_pool(error)),
             Err(elapsed) => Err(StoreError::Unavailable(Box::new(elapsed))),

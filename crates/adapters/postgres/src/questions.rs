@@ -6,7 +6,7 @@ use poll_domain::{
 };
 use poll_ports::StoreError;
 
-use crate::errors::{corrupt, from_db};
+use crate::errors::corrupt;
 use crate::pool::Db;
 use crate::rows;
 use crate::sql;
@@ -45,7 +45,7 @@ pub(crate) async fn create(
     created_at: Timestamp,
 ) -> Result<QuestionDetail, StoreError> {
     let mut client = db.conn().await?;
-    let tx = client.transaction().await.map_err(from_db)?;
+    let tx = sql::begin(&mut client).await?;
     let row = sql::query_one(
         &tx,
         INSERT_QUESTION,
@@ -60,7 +60,7 @@ pub(crate) async fn create(
         let row = sql::query_one(&tx, INSERT_CHOICE, &[&question.id.get(), &text.as_str()]).await?;
         choices.push(rows::choice(&row)?);
     }
-    tx.commit().await.map_err(from_db)?;
+    sql::commit(tx).await?;
     Ok(QuestionDetail {
         question,
         choices,
@@ -110,7 +110,7 @@ pub(crate) async fn update(
     patch: &QuestionPatch,
 ) -> Result<QuestionDetail, StoreError> {
     let mut client = db.conn().await?;
-    let tx = client.transaction().await.map_err(from_db)?;
+    let tx = sql::begin(&mut client).await?;
     let text = patch.text().map(QuestionText::as_str);
     let pub_date = patch.pub_date().map(PubDate::date);
     let row = sql::query_opt(&tx, UPDATE, &[&id.get(), &text, &pub_date])
@@ -119,7 +119,7 @@ pub(crate) async fn update(
     let question = rows::question(&row)?;
     let version: i64 = row.try_get("version").map_err(corrupt)?;
     let choices = rows::choices(&sql::query(&tx, CHOICES, &[&id.get()]).await?)?;
-    tx.commit().await.map_err(from_db)?;
+    sql::commit(tx).await?;
     Ok(QuestionDetail {
         question,
         choices,

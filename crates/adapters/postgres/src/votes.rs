@@ -4,7 +4,7 @@ use deadpool_postgres::Transaction;
 use poll_domain::{ChoiceId, IdempotencyKey, Timestamp, Vote, VoteOutcome, VoterId};
 use poll_ports::{StoreError, VoteRequest};
 
-use crate::errors::{corrupt, from_db};
+use crate::errors::corrupt;
 use crate::migrations::lock_key;
 use crate::pool::Db;
 use crate::sql;
@@ -36,7 +36,7 @@ pub(crate) async fn cast(
     request: &VoteRequest,
 ) -> Result<VoteOutcome, StoreError> {
     let mut client = db.conn().await?;
-    let tx = client.transaction().await.map_err(from_db)?;
+    let tx = sql::begin(&mut client).await?;
     if let Some(key) = &request.idempotency_key {
         lock_key_of(&tx, schema, request, key).await?;
         if let Some(receipt) = remembered(&tx, request, key).await? {
@@ -47,7 +47,7 @@ pub(crate) async fn cast(
         }
     }
     count(&tx, request).await?;
-    tx.commit().await.map_err(from_db)?;
+    sql::commit(tx).await?;
     Ok(VoteOutcome {
         receipt: request.vote.clone(),
         replayed: false,

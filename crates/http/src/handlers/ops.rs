@@ -1,4 +1,4 @@
-//! The operations endpoints: liveness, readiness, version and the OpenAPI document.
+//! The operations endpoints: liveness, readiness, version, metrics and the OpenAPI document.
 //! They are never behind auth and have exactly these paths (no trailing-slash twin).
 
 use std::sync::OnceLock;
@@ -8,6 +8,8 @@ use actix_web::{HttpResponse, web};
 use poll_app::{ComponentStatus, Readiness};
 
 use crate::dto::{LiveResponse, ReadyChecks, ReadyResponse, VersionResponse};
+use crate::metrics::TEXT_FORMAT;
+use crate::problem::ApiError;
 use crate::state::HttpState;
 
 /// Liveness: 200 while the process serves.
@@ -103,4 +105,34 @@ pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/json"))
         .body(document.as_str())
+}
+
+/// The service's metrics in the Prometheus text exposition format (version 0.0.4), named after
+/// the OpenTelemetry semantic conventions; `docs/runbook.md` says what each one means.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    operation_id = "metrics",
+    security(()),
+    responses((status = 200, description = "Prometheus text format: `http_server_request_duration_seconds` \
+(histogram by `http_request_method`, `http_route` as the route template, `http_response_status_code`), \
+`http_server_active_requests`, the connection pool (`db_client_connections_*`), the cache (`poll_cache_*`, \
+`poll_redis_*`), `poll_votes_total` and `poll_build_info`.",
+        content_type = "text/plain; version=0.0.4", body = String)),
+)]
+pub async fn metrics(state: web::Data<HttpState>) -> Result<HttpResponse, ApiError> {
+    let metrics = state.metrics.as_ref().ok_or(ApiError::RouteNotFound)?;
+    render(metrics)
+}
+
+/// The exposition of `metrics`, never cached.
+fn render(metrics: &crate::Metrics) -> Result<HttpResponse, ApiError> {
+    let text = metrics
+        .render()
+        .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, TEXT_FORMAT))
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .body(text))
 }

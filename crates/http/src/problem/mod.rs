@@ -127,8 +127,9 @@ impl ApiError {
         tracing::error!(error.chain = %ErrorChain(self), status = status.as_u16(), "request failed");
     }
 
+    /// At debug: the access log already has one line per request, with its status.
     fn log_refusal(&self, status: StatusCode) {
-        tracing::info!(error = %self, status = status.as_u16(), "request refused");
+        tracing::debug!(error = %self, status = status.as_u16(), "request refused");
     }
 }
 

@@ -49,7 +49,7 @@ async fn the_document_is_openapi_3_and_lists_exactly_the_served_operations() {
         .map(|e| (e.method.as_str().to_owned(), e.path.to_owned()))
         .collect();
     assert_eq!(documented, served);
-    assert_eq!(served.len(), 14);
+    assert_eq!(served.len(), 15);
 }
 
 #[tokio::test]
@@ -104,6 +104,13 @@ async fn every_status_of_the_contract_is_documented() {
         &["200", "400", "404"],
     );
     expect("get", "/health/ready", &["200", "503"]);
+    expect("get", "/metrics", &["200"]);
+    assert!(
+        operation(&doc, "get", "/metrics")["responses"]["200"]["content"]
+            ["text/plain; version=0.0.4"]
+            .is_object(),
+        "/metrics is documented as the Prometheus text format"
+    );
     for (path, item) in doc["paths"].as_object().expect("paths") {
         if path.starts_with("/polls/") {
             for (method, _) in item.as_object().expect("item") {
