@@ -87,8 +87,9 @@ fn slug(name: &str, max: usize) -> String {
     out.trim_end_matches('_').to_owned()
 }
 
-/// FNV-1a, 64 bits: stable across releases and platforms, unlike `std`'s hasher.
-fn fnv1a64(bytes: &[u8]) -> u64 {
+/// FNV-1a, 64 bits: stable across releases and platforms, unlike `std`'s hasher, so what is
+/// derived from it (schema names, advisory-lock keys, migration checksums) never moves.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
         (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })

@@ -17,7 +17,7 @@ mod token;
 mod vote;
 
 pub use date::PubDate;
-pub use environment::{Environment, EnvironmentError};
+pub use environment::{Environment, EnvironmentError, fnv1a64};
 pub use error::{
     ChoiceListError, DateError, DomainError, IdError, PatchError, TextError, TokenError,
 };

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 
 use deadpool_postgres::ClientWrapper;
-use poll_domain::Environment;
+use poll_domain::{Environment, fnv1a64};
 
 use crate::errors::PostgresError;
 use crate::pool::quote_ident;
@@ -167,12 +167,6 @@ pub(crate) fn lock_key(parts: &[&[u8]]) -> i64 {
         bytes.push(0xff); // never in UTF-8, so parts cannot run into each other
     }
     i64::from_ne_bytes(fnv1a64(&bytes).to_ne_bytes())
-}
-
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]

@@ -19,83 +19,19 @@ use poll_domain::Environment;
 use poll_postgres::{PostgresSettings, PostgresStore};
 use private_services::Services;
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let output = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        output.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// A CA and a server certificate for 127.0.0.1 signed by it; returns the CA file.
 fn make_certificates(dir: &Path) -> PathBuf {
-    std::fs::create_dir_all(dir).expect("tls dir");
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=poll test CA",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.crt",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign",
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-        ],
-    );
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
-    )
-    .expect("ext file");
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "server.ext",
-            "-out",
-            "server.crt",
-        ],
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../ci/lib/test-tls-certs.sh");
+    let output = Command::new("bash")
+        .arg(script)
+        .arg(dir)
+        .arg("server")
+        .output()
+        .expect("run the script");
+    assert!(
+        output.status.success(),
+        "test-tls-certs.sh: {}",
+        String::from_utf8_lossy(&output.stderr)
     );
     dir.join("ca.crt")
 }

@@ -2,7 +2,7 @@
 //! whose certificate the platform's trust store vouches for, and refuses one it does not.
 //!
 //! The trust store is the system's, which `SSL_CERT_FILE` points elsewhere: here, at a CA made
-//! by the `openssl` command for this test.
+//! by `ci/lib/test-tls-certs.sh` for this test.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,82 +16,19 @@ use crate::harness::client;
 use crate::private_redis::free_port;
 use crate::served::Served;
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let output = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        output.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// A CA, and a certificate for 127.0.0.1 signed by it, in `dir`.
 fn make_certificates(dir: &Path) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=poll test CA",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.crt",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign",
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-            "redis.key",
-            "-out",
-            "redis.csr",
-        ],
-    );
-    std::fs::write(
-        dir.join("redis.ext"),
-        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
-    )
-    .expect("ext file");
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "redis.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "redis.ext",
-            "-out",
-            "redis.crt",
-        ],
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ci/lib/test-tls-certs.sh");
+    let output = Command::new("bash")
+        .arg(script)
+        .arg(dir)
+        .arg("redis")
+        .output()
+        .expect("run the script");
+    assert!(
+        output.status.success(),
+        "test-tls-certs.sh: {}",
+        String::from_utf8_lossy(&output.stderr)
     );
 }
 
