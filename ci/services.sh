@@ -24,6 +24,9 @@ Commands:
   stop-postgres   stop PostgreSQL only (to simulate an outage)
   start-postgres  start PostgreSQL again on the same port; returns once it
                   accepts connections
+  freeze-postgres stop PostgreSQL's processes with SIGSTOP, connections left
+                  open (a hung database rather than a refused one)
+  thaw-postgres   resume them with SIGCONT
   stop-redis      stop Redis only
   start-redis     start Redis again on the same port; returns once it answers
 
@@ -219,6 +222,20 @@ stop_pg() {
   if [[ -n "$port" ]]; then
     wait_for_port_closed "$port" 30 || die "PostgreSQL port $port still open after stop"
   fi
+}
+
+# signal_pg SIGNAL — send SIGNAL to the postmaster and every backend of this cluster.
+# SIGSTOP freezes the server with its connections open: a hung database, not a refused one.
+signal_pg() {
+  local signal="$1" master
+  [[ -s "$PG_DATA/postmaster.pid" ]] || die "PostgreSQL is not running (no postmaster.pid)"
+  master="$(head -n 1 "$PG_DATA/postmaster.pid" | tr -dc '0-9')"
+  [[ -n "$master" ]] || die "no pid in $PG_DATA/postmaster.pid"
+  local pids
+  pids="$(pgrep -P "$master" || true)"
+  # shellcheck disable=SC2086 # one pid a word
+  kill -s "$signal" $pids "$master"
+  log "sent SIG$signal to PostgreSQL (postmaster $master)"
 }
 
 # pg_up [reuse-only] — make PostgreSQL run; picks a port unless one is recorded
@@ -426,6 +443,8 @@ main() {
       take_lock
       pg_up reuse-only
       ;;
+    freeze-postgres) take_lock; signal_pg STOP ;;
+    thaw-postgres) take_lock; signal_pg CONT ;;
     stop-redis) take_lock; stop_redis ;;
     start-redis)
       take_lock

@@ -27,6 +27,13 @@ pub struct PostgresSettings {
     /// The server-side `statement_timeout` of every connection, in milliseconds. Default 5000.
     #[serde(default = "defaults::statement_timeout_ms")]
     pub statement_timeout_ms: u64,
+    /// How long one store operation (getting a connection and running its statements) may take
+    /// in all, in milliseconds, before it fails with `StoreError::Unavailable`. Default 1800: a
+    /// database that accepted the connection and then stopped answering (a frozen host, a
+    /// network partition) must not hang a request, and the contract answers 503 within 2 s.
+    /// Never shorter than the acquire timeout plus 300 ms (see [`Self::operation_timeout`]).
+    #[serde(default = "defaults::operation_timeout_ms")]
+    pub operation_timeout_ms: u64,
     /// A PEM file of the certificate authorities to trust for TLS (e.g. Amazon RDS's bundle).
     /// Without it the public web roots are trusted. TLS follows the URL's `sslmode`:
     /// `disable` is plain text, `prefer` (the default) uses TLS when the server offers it,
@@ -48,6 +55,9 @@ mod defaults {
     pub(super) fn statement_timeout_ms() -> u64 {
         5000
     }
+    pub(super) fn operation_timeout_ms() -> u64 {
+        1800
+    }
 }
 
 impl PostgresSettings {
@@ -59,6 +69,7 @@ impl PostgresSettings {
             connect_timeout_ms: defaults::connect_timeout_ms(),
             acquire_timeout_ms: defaults::acquire_timeout_ms(),
             statement_timeout_ms: defaults::statement_timeout_ms(),
+            operation_timeout_ms: defaults::operation_timeout_ms(),
             ca_file: None,
         }
     }
@@ -69,6 +80,13 @@ impl PostgresSettings {
 
     pub fn acquire_timeout(&self) -> Duration {
         Duration::from_millis(self.acquire_timeout_ms)
+    }
+
+    /// The bound on one whole operation: `operation_timeout_ms`, but never less than the acquire
+    /// timeout plus 300 ms, so that raising the acquire timeout (a busy test machine) cannot
+    /// leave an operation no time to run once it has its connection.
+    pub fn operation_timeout(&self) -> Duration {
+        Duration::from_millis(self.operation_timeout_ms.max(self.acquire_timeout_ms + 300))
     }
 
     /// Why these settings cannot work, if they cannot.
@@ -91,6 +109,7 @@ impl fmt::Debug for PostgresSettings {
             .field("connect_timeout_ms", &self.connect_timeout_ms)
             .field("acquire_timeout_ms", &self.acquire_timeout_ms)
             .field("statement_timeout_ms", &self.statement_timeout_ms)
+            .field("operation_timeout_ms", &self.operation_timeout_ms)
             .field("ca_file", &self.ca_file)
             .finish()
     }
@@ -117,7 +136,17 @@ mod tests {
         assert_eq!(settings.acquire_timeout_ms, 1500);
         assert_eq!(settings.statement_timeout_ms, 5000);
         assert!(settings.acquire_timeout() < Duration::from_secs(2));
+        assert!(settings.operation_timeout() < Duration::from_secs(2));
         assert_eq!(settings.problem(), None);
+    }
+
+    #[test]
+    fn an_operation_always_has_time_to_run_after_the_acquire_timeout() {
+        let settings = PostgresSettings {
+            acquire_timeout_ms: 10_000,
+            ..PostgresSettings::new("postgres://localhost/poll")
+        };
+        assert_eq!(settings.operation_timeout(), Duration::from_millis(10_300));
     }
 
     #[test]

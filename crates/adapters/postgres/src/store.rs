@@ -1,4 +1,5 @@
 use std::fmt;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use poll_domain::{
@@ -20,6 +21,7 @@ use crate::{choices, migrations, questions, votes};
 pub struct PostgresStore {
     db: Db,
     environment: Environment,
+    operation_timeout: Duration,
 }
 
 impl PostgresStore {
@@ -35,7 +37,23 @@ impl PostgresStore {
         Ok(Self {
             db: Db::new(settings, Some(environment.schema()))?,
             environment: environment.clone(),
+            operation_timeout: settings.operation_timeout(),
         })
+    }
+
+    /// Runs one operation within the operation timeout, or answers `Unavailable`.
+    ///
+    /// The connect and acquire timeouts cover a database that refuses or never accepts; this
+    /// covers one that accepted and then stopped answering mid-operation. A write cut off here
+    /// may still commit (its answer was lost, as with any network failure); a vote retried with
+    /// its idempotency key is then answered as a replay.
+    async fn bounded<T>(
+        &self,
+        operation: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(self.operation_timeout, operation)
+            .await
+            .unwrap_or_else(|elapsed| Err(StoreError::Unavailable(Box::new(elapsed))))
     }
 
     /// Creates the environment's schema if needed and applies the embedded migrations that are
@@ -61,6 +79,7 @@ impl fmt::Debug for PostgresStore {
             .field("environment", &self.environment.name())
             .field("schema", &self.environment.schema())
             .field("pool", &self.db.status())
+            .field("operation_timeout", &self.operation_timeout)
             .finish()
     }
 }
@@ -72,7 +91,8 @@ impl PollStore for PostgresStore {
         new: &NewQuestion,
         created_at: Timestamp,
     ) -> Result<QuestionDetail, StoreError> {
-        questions::create(&self.db, new, created_at).await
+        self.bounded(questions::create(&self.db, new, created_at))
+            .await
     }
 
     async fn list_questions(
@@ -80,15 +100,15 @@ impl PollStore for PostgresStore {
         after: Option<QuestionId>,
         limit: u32,
     ) -> Result<Vec<Question>, StoreError> {
-        questions::list(&self.db, after, limit).await
+        self.bounded(questions::list(&self.db, after, limit)).await
     }
 
     async fn get_question(&self, id: QuestionId) -> Result<QuestionDetail, StoreError> {
-        questions::get(&self.db, id).await
+        self.bounded(questions::get(&self.db, id)).await
     }
 
     async fn question_version(&self, id: QuestionId) -> Result<i64, StoreError> {
-        questions::version(&self.db, id).await
+        self.bounded(questions::version(&self.db, id)).await
     }
 
     async fn update_question(
@@ -96,11 +116,11 @@ impl PollStore for PostgresStore {
         id: QuestionId,
         patch: &QuestionPatch,
     ) -> Result<QuestionDetail, StoreError> {
-        questions::update(&self.db, id, patch).await
+        self.bounded(questions::update(&self.db, id, patch)).await
     }
 
     async fn delete_question(&self, id: QuestionId) -> Result<(), StoreError> {
-        questions::delete(&self.db, id).await
+        self.bounded(questions::delete(&self.db, id)).await
     }
 
     async fn add_choice(
@@ -108,7 +128,7 @@ impl PollStore for PostgresStore {
         question: QuestionId,
         text: &ChoiceText,
     ) -> Result<Choice, StoreError> {
-        choices::add(&self.db, question, text).await
+        self.bounded(choices::add(&self.db, question, text)).await
     }
 
     async fn get_choice(
@@ -116,11 +136,12 @@ impl PollStore for PostgresStore {
         question: QuestionId,
         choice: ChoiceId,
     ) -> Result<Choice, StoreError> {
-        choices::get(&self.db, question, choice).await
+        self.bounded(choices::get(&self.db, question, choice)).await
     }
 
     async fn cast_vote(&self, request: &VoteRequest) -> Result<VoteOutcome, StoreError> {
-        votes::cast(&self.db, self.environment.schema(), request).await
+        self.bounded(votes::cast(&self.db, self.environment.schema(), request))
+            .await
     }
 
     async fn purge_idempotency_keys(&self, cutoff: Timestamp) -> Result<u64, StoreError> {
@@ -128,6 +149,6 @@ impl PollStore for PostgresStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.db.ping().await
+        self.bounded(self.db.ping()).await
     }
 }
