@@ -13,16 +13,17 @@
 
 #[path = "support/private_services.rs"]
 mod private_services;
+#[path = "support/unavailable.rs"]
+mod unavailable;
 
 use std::time::{Duration, Instant};
 
-use poll_domain::{Environment, QuestionId, Vote};
-use poll_ports::{PollStore, StoreError, VoteRequest};
+use poll_domain::{Environment, QuestionId};
+use poll_ports::PollStore;
 use poll_postgres::{PostgresSettings, PostgresStore};
 use private_services::Services;
 use time::macros::datetime;
-
-const BUDGET: Duration = Duration::from_secs(2);
+use unavailable::{assert_unavailable_within_budget, one_choice_question, vote_for_first_choice};
 
 /// Thaws the server even when the test fails, so `down` can stop it.
 struct Frozen<'a>(&'a Services);
@@ -33,55 +34,33 @@ impl Drop for Frozen<'_> {
     }
 }
 
-async fn assert_unavailable_within_budget<T: std::fmt::Debug>(
-    what: &str,
-    call: impl Future<Output = Result<T, StoreError>>,
-) {
-    let started = Instant::now();
-    let result = call.await;
-    let elapsed = started.elapsed();
-    assert!(
-        matches!(result, Err(StoreError::Unavailable(_))),
-        "{what} on a hung database: {result:?}"
-    );
-    assert!(
-        elapsed < BUDGET,
-        "{what} took {elapsed:?} on a hung database; the budget is {BUDGET:?}"
-    );
-}
-
-fn vote(question: QuestionId) -> VoteRequest {
-    VoteRequest {
-        vote: Vote {
-            question_id: question,
-            choice_id: poll_domain::ChoiceId::new(1).expect("id"),
-            voter_id: None,
-        },
-        idempotency_key: None,
-        idempotency_ttl: Duration::from_hours(24),
-        now: datetime!(2026-01-01 0:00 UTC),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hung_database_gives_unavailable_within_two_seconds_and_the_store_recovers() {
     let (services, url) = Services::up("hang");
     // The service's defaults: the 2 s budget the contract promises rests on them.
-    let settings = PostgresSettings::new(url);
+    let settings = PostgresSettings::new(url.clone());
     let env = Environment::new(&format!("hang/{}", uuid::Uuid::new_v4())).expect("name");
     let store = PostgresStore::connect(&settings, &env).expect("settings");
     store.migrate().await.expect("migrate");
-    let question = QuestionId::new(1).expect("id");
     // Warm the pool: the connections that will hang are established ones.
+    let created = store
+        .create_question(
+            &one_choice_question("Still answering?"),
+            datetime!(2026-01-01 0:00 UTC),
+        )
+        .await
+        .expect("create");
     for _ in 0..4 {
         store.list_questions(None, 10).await.expect("list");
     }
+    let question = created.question.id;
 
     services.run("freeze-postgres");
     let frozen = Frozen(&services);
     assert_unavailable_within_budget("list_questions", store.list_questions(None, 10)).await;
     assert_unavailable_within_budget("get_question", store.get_question(question)).await;
-    assert_unavailable_within_budget("cast_vote", store.cast_vote(&vote(question))).await;
+    let cut_off = vote_for_first_choice(&created);
+    assert_unavailable_within_budget("cast_vote", store.cast_vote(&cut_off)).await;
     assert_unavailable_within_budget("ping", store.ping()).await;
     let fresh = PostgresStore::connect(&settings, &env).expect("settings");
     assert_unavailable_within_budget("a store built during the hang", fresh.ping()).await;
@@ -94,20 +73,17 @@ async fn a_hung_database_gives_unavailable_within_two_seconds_and_the_store_reco
             "the store did not recover after the database did"
         );
     }
-    assert!(matches!(
-        store.get_question(question).await,
-        Err(StoreError::QuestionNotFound)
-    ));
+    let votes_before = store
+        .get_question(question)
+        .await
+        .expect("read after the thaw")
+        .choices[0]
+        .votes;
 
     // A statement stuck behind another session's lock is the same hang, seen from the
     // service: the server would only end it at its statement timeout (5 s).
-    let created = store
-        .create_question(&new_question(), datetime!(2026-01-01 0:00 UTC))
-        .await
-        .expect("create");
-    let mut request = vote(created.question.id);
-    request.vote.choice_id = created.choices[0].id;
-    let locker = lock_question_row(&services_url(&services), &env, created.question.id).await;
+    let request = vote_for_first_choice(&created);
+    let locker = lock_question_row(&url, &env, question).await;
     assert_unavailable_within_budget("cast_vote behind a lock", store.cast_vote(&request)).await;
     locker.batch_execute("ROLLBACK").await.expect("rollback");
     let counted = store
@@ -115,31 +91,12 @@ async fn a_hung_database_gives_unavailable_within_two_seconds_and_the_store_reco
         .await
         .expect("the vote once the lock is gone");
     assert!(!counted.replayed);
-    let detail = store.get_question(created.question.id).await.expect("read");
+    let detail = store.get_question(question).await.expect("read");
     assert_eq!(
-        detail.choices[0].votes, 1,
+        detail.choices[0].votes,
+        votes_before + 1,
         "the vote cut off by the timeout was rolled back, the retry counted once"
     );
-}
-
-fn new_question() -> poll_domain::NewQuestion {
-    poll_domain::NewQuestion {
-        text: poll_domain::QuestionText::parse("Locked?").expect("text"),
-        pub_date: poll_domain::PubDate::parse("2020-01-01").expect("date"),
-        choices: poll_domain::ChoiceList::new(vec![
-            poll_domain::ChoiceText::parse("yes").expect("choice"),
-        ])
-        .expect("choices"),
-    }
-}
-
-fn services_url(services: &Services) -> String {
-    let env = std::fs::read_to_string(services.state.join("env")).expect("the env file");
-    env.lines()
-        .find_map(|line| line.strip_prefix("export POLL__DATABASE__URL="))
-        .expect("POLL__DATABASE__URL in the env file")
-        .trim_matches(['"', '\''])
-        .to_owned()
 }
 
 /// Another session holding the question's row lock in an open transaction.

@@ -10,50 +10,21 @@
     reason = "test helpers: a failed expectation is the test failing"
 )]
 
-use std::time::{Duration, Instant};
-
-use poll_domain::{ChoiceList, ChoiceText, Environment, NewQuestion, PubDate, QuestionText};
-use poll_ports::{PollStore, StoreError, VoteRequest};
+use poll_domain::Environment;
+use poll_ports::PollStore;
 use poll_postgres::{PostgresSettings, PostgresStore};
 use time::macros::datetime;
 
 #[path = "support/private_services.rs"]
 mod private_services;
+#[path = "support/unavailable.rs"]
+mod unavailable;
 
 use private_services::Services;
-
-const BUDGET: Duration = Duration::from_secs(2);
-
-fn vote_request(detail: &poll_domain::QuestionDetail) -> VoteRequest {
-    VoteRequest {
-        vote: poll_domain::Vote {
-            question_id: detail.question.id,
-            choice_id: detail.choices[0].id,
-            voter_id: None,
-        },
-        idempotency_key: None,
-        idempotency_ttl: Duration::from_hours(24),
-        now: datetime!(2026-01-01 0:00 UTC),
-    }
-}
-
-/// Runs `call`, asserting it fails with `Unavailable` within the budget.
-async fn assert_unavailable_quickly<T: std::fmt::Debug>(
-    what: &str,
-    call: impl Future<Output = Result<T, StoreError>>,
-) {
-    let started = Instant::now();
-    let result = call.await;
-    let elapsed = started.elapsed();
-    assert!(
-        matches!(result, Err(StoreError::Unavailable(_))),
-        "{what} while PostgreSQL is down: {result:?}"
-    );
-    assert!(
-        elapsed < BUDGET,
-        "{what} took {elapsed:?} to fail; the budget is {BUDGET:?}"
-    );
-}
+use unavailable::{
+    assert_unavailable_within_budget as assert_unavailable_quickly, one_choice_question,
+    vote_for_first_choice as vote_request,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_outage_gives_unavailable_within_two_seconds_and_the_store_recovers() {
@@ -63,13 +34,11 @@ async fn postgres_outage_gives_unavailable_within_two_seconds_and_the_store_reco
     let env = Environment::new(&format!("outage/{}", uuid::Uuid::new_v4())).expect("name");
     let store = PostgresStore::connect(&settings, &env).expect("settings");
     store.migrate().await.expect("migrate");
-    let new = NewQuestion {
-        text: QuestionText::parse("Still there?").expect("text"),
-        pub_date: PubDate::parse("2020-01-01").expect("date"),
-        choices: ChoiceList::new(vec![ChoiceText::parse("yes").expect("choice")]).expect("choices"),
-    };
     let created = store
-        .create_question(&new, datetime!(2026-01-01 0:00 UTC))
+        .create_question(
+            &one_choice_question("Still there?"),
+            datetime!(2026-01-01 0:00 UTC),
+        )
         .await
         .expect("create");
     store
