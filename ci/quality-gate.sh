@@ -196,8 +196,12 @@ step_coverage() {
   # figure is printed even when a test fails; a failed test still fails the step.
   local tests_rc=0
   cargo llvm-cov clean --manifest-path "$MANIFEST" --workspace >&2 || true
+  # The project's CI profile (retry a one-off failure) applies to its own workspace only;
+  # fixture crates have no nextest config.
+  local profile=()
+  [[ "${CI:-}" == true && "$MANIFEST" == "$ROOT/Cargo.toml" ]] && profile=(--profile ci)
   cargo llvm-cov nextest --manifest-path "$MANIFEST" --workspace --no-report \
-    --no-fail-fast || tests_rc=$?
+    --no-fail-fast "${profile[@]}" || tests_rc=$?
   cargo llvm-cov report --manifest-path "$MANIFEST" --lcov --output-path "$lcov"
   cargo llvm-cov report --manifest-path "$MANIFEST" --summary-only >&2
   local figures pct hit total
