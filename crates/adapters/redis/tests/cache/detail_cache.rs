@@ -7,7 +7,7 @@ use poll_ports::DetailCache;
 use poll_redis::{RedisCache, RedisSettings};
 
 use crate::support::{
-    cache, detail, environment, question_id, raw_connection, redis_url, settings,
+    cache, cached_version, detail, environment, question_id, raw_connection, redis_url, settings,
 };
 
 fn key(env: &Environment, id: i64) -> String {
@@ -43,28 +43,14 @@ async fn a_lower_version_never_replaces_a_higher_one() {
         .put(&detail(1, 3))
         .await
         .expect("put v3 is not an error");
-    assert_eq!(
-        cache
-            .get(question_id(1))
-            .await
-            .expect("get")
-            .map(|d| d.version),
-        Some(5)
-    );
+    assert_eq!(cached_version(&cache, 1).await, Some(5));
 
     let same = detail(1, 5);
     cache.put(&same).await.expect("put v5 again");
     assert_eq!(cache.get(question_id(1)).await.expect("get"), Some(same));
 
     cache.put(&detail(1, 6)).await.expect("put v6");
-    assert_eq!(
-        cache
-            .get(question_id(1))
-            .await
-            .expect("get")
-            .map(|d| d.version),
-        Some(6)
-    );
+    assert_eq!(cached_version(&cache, 1).await, Some(6));
 }
 
 #[tokio::test]
@@ -73,34 +59,13 @@ async fn versions_compare_exactly_beyond_double_precision() {
     let cache = cache("big-versions");
     cache.put(&detail(1, i64::MAX - 1)).await.expect("put");
     cache.put(&detail(1, i64::MAX - 2)).await.expect("put");
-    assert_eq!(
-        cache
-            .get(question_id(1))
-            .await
-            .expect("get")
-            .map(|d| d.version),
-        Some(i64::MAX - 1)
-    );
+    assert_eq!(cached_version(&cache, 1).await, Some(i64::MAX - 1));
 
     cache.put(&detail(2, -3)).await.expect("put");
     cache.put(&detail(2, -10)).await.expect("put");
-    assert_eq!(
-        cache
-            .get(question_id(2))
-            .await
-            .expect("get")
-            .map(|d| d.version),
-        Some(-3)
-    );
+    assert_eq!(cached_version(&cache, 2).await, Some(-3));
     cache.put(&detail(2, 0)).await.expect("put");
-    assert_eq!(
-        cache
-            .get(question_id(2))
-            .await
-            .expect("get")
-            .map(|d| d.version),
-        Some(0)
-    );
+    assert_eq!(cached_version(&cache, 2).await, Some(0));
 }
 
 #[tokio::test]
@@ -155,11 +120,7 @@ async fn concurrent_fills_leave_the_highest_version() {
             for round in 0..25_i64 {
                 let version = round * 16 + (15 - worker);
                 cache.put(&detail(5, version)).await.expect("put");
-                let seen = cache
-                    .get(question_id(5))
-                    .await
-                    .expect("get")
-                    .map(|d| d.version);
+                let seen = cached_version(&cache, 5).await;
                 assert!(
                     seen >= Some(version),
                     "read {seen:?} after writing {version}"
@@ -170,12 +131,5 @@ async fn concurrent_fills_leave_the_highest_version() {
     for task in tasks {
         task.await.expect("task");
     }
-    assert_eq!(
-        cache
-            .get(question_id(5))
-            .await
-            .expect("get")
-            .map(|d| d.version),
-        Some(24 * 16 + 15)
-    );
+    assert_eq!(cached_version(&cache, 5).await, Some(24 * 16 + 15));
 }

@@ -2,7 +2,9 @@ use deadpool_redis::redis::{self, AsyncCommands};
 use poll_domain::Environment;
 use poll_ports::DetailCache;
 
-use crate::support::{cache_for, detail, environment, question_id, raw_connection, redis_url};
+use crate::support::{
+    cache_for, cached_version, detail, environment, question_id, raw_connection, redis_url,
+};
 
 /// Every key under an environment's prefix (test-side SCAN).
 async fn keys_of(env: &Environment) -> Vec<String> {
@@ -24,22 +26,8 @@ async fn environments_never_see_each_others_entries() {
     assert!(cache_b.get(question_id(1)).await.expect("get").is_none());
     cache_b.put(&detail(1, 2)).await.expect("put");
     // Same question id, different environments: each keeps its own, versions do not interfere.
-    assert_eq!(
-        cache_a
-            .get(question_id(1))
-            .await
-            .expect("get")
-            .map(|d| d.version),
-        Some(10)
-    );
-    assert_eq!(
-        cache_b
-            .get(question_id(1))
-            .await
-            .expect("get")
-            .map(|d| d.version),
-        Some(2)
-    );
+    assert_eq!(cached_version(&cache_a, 1).await, Some(10));
+    assert_eq!(cached_version(&cache_b, 1).await, Some(2));
     cache_b.remove(question_id(1)).await.expect("remove");
     assert!(cache_a.get(question_id(1)).await.expect("get").is_some());
 }

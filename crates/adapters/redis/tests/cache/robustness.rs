@@ -5,7 +5,8 @@ use poll_ports::{CacheError, DetailCache};
 use poll_redis::{BreakerState, RedisCache, RedisError, RedisSettings};
 
 use crate::support::{
-    cache, cache_for, detail, environment, question_id, raw_connection, redis_url, settings,
+    cache, cache_for, cached_version, detail, environment, question_id, raw_connection, redis_url,
+    settings,
 };
 
 fn key(env: &Environment, id: i64) -> String {
@@ -47,14 +48,7 @@ async fn unreadable_entries_are_corrupt_and_a_put_heals_them() {
             .put(&detail(id, 1))
             .await
             .expect("put over a corrupt entry");
-        assert_eq!(
-            cache
-                .get(question_id(id))
-                .await
-                .expect("get")
-                .map(|d| d.version),
-            Some(1)
-        );
+        assert_eq!(cached_version(&cache, id).await, Some(1));
     }
     // An unreadable body under a valid version still guards that version (it may be a newer
     // release's format): a lower fill is refused, one at that version or above replaces it.
@@ -64,14 +58,7 @@ async fn unreadable_entries_are_corrupt_and_a_put_heals_them() {
         Err(CacheError::Corrupt(_))
     ));
     cache.put(&detail(1, 3)).await.expect("put");
-    assert_eq!(
-        cache
-            .get(question_id(1))
-            .await
-            .expect("get")
-            .map(|d| d.version),
-        Some(3)
-    );
+    assert_eq!(cached_version(&cache, 1).await, Some(3));
     // Raw keys have no TTL: leave the shared Redis clean.
     cache.drop_environment_keys().await.expect("clean up");
 }
@@ -95,14 +82,7 @@ async fn a_flushed_script_cache_is_reloaded() {
         .put(&detail(1, 2))
         .await
         .expect("put after SCRIPT FLUSH");
-    assert_eq!(
-        cache
-            .get(question_id(1))
-            .await
-            .expect("get")
-            .map(|d| d.version),
-        Some(2)
-    );
+    assert_eq!(cached_version(&cache, 1).await, Some(2));
 }
 
 #[tokio::test]

@@ -60,6 +60,16 @@ pub fn question_id(id: i64) -> QuestionId {
     QuestionId::new(id).expect("positive id")
 }
 
+/// The version of the entry cached for question `id`, if any.
+pub async fn cached_version(cache: &RedisCache, id: i64) -> Option<i64> {
+    use poll_ports::DetailCache;
+    cache
+        .get(question_id(id))
+        .await
+        .expect("get")
+        .map(|d| d.version)
+}
+
 /// A detail with unicode texts and three choices.
 pub fn detail(id: i64, version: i64) -> QuestionDetail {
     let question_id = question_id(id);
