@@ -65,6 +65,13 @@ pub struct Telemetry {
     provider: Option<SdkTracerProvider>,
 }
 
+/// Installs rustls' process-wide crypto provider (ring, the workspace's one). HTTP clients need
+/// it even for `http://` (the OTLP exporter here; reqwest in tests, where the pact crates turn
+/// on `rustls-no-provider`). Installing again is a no-op: one provider is as good as another.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl Telemetry {
     /// Installs logs as [`init`] does, plus the OpenTelemetry layer and its OTLP exporter when
     /// the `OTEL_*` variables of the process name an endpoint.
@@ -73,9 +80,7 @@ impl Telemetry {
     /// When the `OTEL_*` variables ask for what this build cannot do (another protocol than
     /// `http/protobuf`, another exporter than `otlp`) or the exporter cannot be built.
     pub fn init(log: &LogSettings, build: &BuildInfo) -> Result<Self, ServerError> {
-        // The exporter's HTTP client needs a TLS crypto provider, even for http:// endpoints;
-        // `Err` means one is installed already, which is as good.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto_provider();
         let provider = match OtlpSettings::from_variables(&std::env::vars().collect())? {
             Some(otlp) => Some(tracer_provider(build, &otlp)?),
             None => None,

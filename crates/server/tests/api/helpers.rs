@@ -119,17 +119,8 @@ pub async fn spawn_app_with_store(store: Arc<dyn PollStore>) -> TestApp {
     start(application, settings.environment, None).await
 }
 
-/// Installs the workspace's one TLS crypto provider for reqwest: in a workspace build the pact
-/// crates turn on reqwest's `rustls-no-provider`, and a client cannot be built without one.
-fn install_crypto_provider() {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
-
 async fn start(application: Application, environment: String, cleanup: Option<Cleanup>) -> TestApp {
-    install_crypto_provider();
+    telemetry::install_crypto_provider();
     let port = application.port();
     tokio::spawn(application.run_until_stopped(std::future::pending()));
     let app = TestApp {

@@ -172,7 +172,7 @@ pub fn settings_for(environment: &Environment, cache: &Cache, extra: &[(&str, &s
 /// Starts a service over a fresh schema (migrated) and a fresh key prefix.
 pub async fn spawn(tag: &str, cache: Cache, extra: &[(&str, &str)]) -> TestService {
     telemetry::init_for_tests();
-    install_crypto_provider();
+    telemetry::install_crypto_provider();
     let environment = fresh_environment(tag);
     let settings = settings_for(&environment, &cache, extra);
     assert_eq!(
@@ -196,17 +196,8 @@ pub async fn spawn(tag: &str, cache: Cache, extra: &[(&str, &str)]) -> TestServi
     service
 }
 
-/// Installs the workspace's one TLS crypto provider for reqwest: in a workspace build the pact
-/// crates turn on reqwest's `rustls-no-provider`, and a client cannot be built without one.
-pub fn install_crypto_provider() {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
-
 pub fn client() -> reqwest::Client {
-    install_crypto_provider();
+    telemetry::install_crypto_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(REQUEST_TIMEOUT)

@@ -204,7 +204,7 @@ pub async fn spawn(store: Store, extra: &[(&str, &str)]) -> TestApp {
         .metrics_port()
         .map(|p| format!("http://127.0.0.1:{p}"));
     tokio::spawn(application.run_until_stopped(std::future::pending()));
-    install_crypto_provider();
+    telemetry::install_crypto_provider();
     let app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         metrics_address,
@@ -230,15 +230,6 @@ async fn create_schema(settings: &Settings) -> Option<(PostgresAdmin, Environmen
         .await
         .expect("creating the test environment");
     Some((admin, environment))
-}
-
-/// reqwest needs a TLS crypto provider in a workspace build (the pact crates turn on
-/// `rustls-no-provider`), even for plain HTTP.
-fn install_crypto_provider() {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
 }
 
 impl TestApp {
